@@ -1,0 +1,22 @@
+/**
+ * Shared utilities with no knowledge of recommenders: seeded random numbers, atomic file
+ * writes, error types, progress display and environment facts.
+ *
+ * @module
+ */
+export { Rng } from "./rng.ts";
+export { exists, readJson, writeFileAtomic, writeJsonAtomic } from "./fs.ts";
+export { ConfigError, DataError, DivergenceError, lineError } from "./errors.ts";
+export {
+  defaultSink,
+  formatDuration,
+  formatProgress,
+  JupyterSink,
+  LineSink,
+  Progress,
+  type ProgressSink,
+  type ProgressState,
+  SilentSink,
+  TerminalSink,
+} from "./progress.ts";
+export { type EnvironmentInfo, environmentInfo } from "./env.ts";
