@@ -20,3 +20,22 @@ export {
   TerminalSink,
 } from "./progress.ts";
 export { type EnvironmentInfo, environmentInfo } from "./env.ts";
+export {
+  any,
+  arr,
+  bool,
+  defaults,
+  describeSchema,
+  editDistance,
+  type Field,
+  type Infer,
+  int,
+  nearestKey,
+  num,
+  obj,
+  oneOf,
+  type Schema,
+  str,
+  validate,
+  validateField,
+} from "./schema.ts";
