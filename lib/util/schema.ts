@@ -200,9 +200,9 @@ export function validateField(field: Field, value: unknown, path: string): unkno
     if (field.nullable) return null;
     throw new ConfigError(`${path}: null is not allowed${field.doc ? ` (${field.doc})` : ""}`);
   }
-  const fail = (what: string): never => {
+  const fail = (what: string, hint = ""): never => {
     throw new ConfigError(
-      `${path}: ${what}, got ${show(value)}${field.doc ? ` (${field.doc})` : ""}`,
+      `${path}: ${what}, got ${show(value)}${hint}${field.doc ? ` (${field.doc})` : ""}`,
     );
   };
   switch (field.kind) {
@@ -231,8 +231,8 @@ export function validateField(field: Field, value: unknown, path: string): unkno
       if (typeof value !== "string" || !field.values.includes(value)) {
         const near = typeof value === "string" ? nearestKey(value, field.values) : undefined;
         fail(
-          `expected one of ${field.values.map((v) => JSON.stringify(v)).join(", ")}` +
-            (near ? ` (did you mean ${JSON.stringify(near)}?)` : ""),
+          `expected one of ${field.values.map((v) => JSON.stringify(v)).join(", ")}`,
+          near ? ` (did you mean ${JSON.stringify(near)}?)` : "",
         );
       }
       return value;
