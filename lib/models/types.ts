@@ -16,6 +16,11 @@ export interface FitContext {
   progress?: ProgressSink;
   /** Cancels a long fit (e.g. a sweep being stopped). */
   signal?: AbortSignal;
+  /**
+   * Called after each epoch with its record (trainers that have epochs call it), so that
+   * experiments can rewrite history.json as training goes; awaited before the next epoch.
+   */
+  onEpoch?: (record: EpochRecord) => void | Promise<void>;
 }
 
 /** One epoch's record in a training history. */
