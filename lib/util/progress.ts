@@ -125,7 +125,11 @@ export class JupyterSink implements ProgressSink {
       metadata: {},
       transient: { display_id: this.#id },
     };
-    this.jupyter.broadcast(this.#started ? "update_display_data" : "display_data", content);
+    // Not awaited (update() is synchronous): a failed send (kernel channel closed) must not
+    // become an unhandled rejection, which would abort the cell.
+    Promise.resolve(
+      this.jupyter.broadcast(this.#started ? "update_display_data" : "display_data", content),
+    ).catch(() => {});
     this.#started = true;
   }
 }
@@ -137,7 +141,13 @@ function escapeHtml(s: string): string {
 /** Picks the sink for where the code runs: Jupyter kernel, terminal, or plain log lines. */
 export function defaultSink(): ProgressSink {
   if (Deno.env.get("DSER_QUIET") === "1") return new SilentSink();
-  const jupyter = (Deno as unknown as { jupyter?: JupyterApi }).jupyter;
+  let jupyter: JupyterApi | undefined;
+  try {
+    jupyter = (Deno as unknown as { jupyter?: JupyterApi }).jupyter;
+  } catch {
+    // Deno 2.x: the Deno.jupyter getter throws outside `deno jupyter`.
+    jupyter = undefined;
+  }
   if (jupyter?.broadcast) return new JupyterSink(jupyter);
   if (Deno.stderr.isTerminal()) return new TerminalSink();
   return new LineSink();
