@@ -1,7 +1,7 @@
 /**
- * End to end on the real ML-100K (DSER_DATA_DIR): `reproduce --quick` writes one finished
- * run per baseline and tables whose numbers are the run files' numbers. Skipped when the
- * data is not there.
+ * End to end on the real ML-100K (DSER_DATA_DIR): `reproduce --quick` (its baselines) writes
+ * one finished run per baseline and tables whose numbers are the run files' numbers.
+ * Skipped when the data is not there.
  */
 import { assert, assertClose, assertEquals, tempDir } from "./_assert.ts";
 import { readPerUser, readRun } from "../lib/results/mod.ts";
@@ -23,20 +23,38 @@ Deno.test({
     try {
       const root = join(import.meta.dirname!, "..");
       const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", join(root, "cli", "reproduce.ts"), "--quick", "--out", tmp.path],
+        args: [
+          "run",
+          "-A",
+          join(root, "cli", "reproduce.ts"),
+          "--quick",
+          "--models",
+          "MostPop,ItemKNN,EASE",
+          "--out",
+          tmp.path,
+        ],
         env: { DSER_QUIET: "1" },
         stdout: "piped",
         stderr: "piped",
       }).output();
       const stdout = new TextDecoder().decode(out.stdout);
       assert(out.success, new TextDecoder().decode(out.stderr));
-      const csv = await Deno.readTextFile(join(tmp.path, "reproduce", "tables", "baselines.csv"));
+      // Experiment layout (docs/experiments.md): tables/main.csv has per column its mean,
+      // std, n, p, Holm p and mark; the manifest maps rows to run folders.
+      const exp = join(tmp.path, "reproduce_quick");
+      const csv = await Deno.readTextFile(join(exp, "tables", "main.csv"));
       const lines = csv.trim().split("\n");
-      assertEquals(lines[0], "model,params,sampled:HR@10,sampled:NDCG@10,full:HR@10,full:NDCG@10");
+      const header = lines[0].split(",");
+      const cols = ["sampled:HR@10", "sampled:NDCG@10", "full:HR@10", "full:NDCG@10"];
+      assertEquals(header.filter((h) => h.endsWith(":mean")), cols.map((c) => `${c}:mean`));
       assertEquals(lines.slice(1).map((l) => l.split(",")[0]), ["MostPop", "ItemKNN", "EASE"]);
+      const manifest = JSON.parse(await Deno.readTextFile(join(exp, "experiment.json")));
       for (const line of lines.slice(1)) {
-        const [model, , sHr, sNdcg, fHr, fNdcg] = line.split(",");
-        const run = await readRun(join(tmp.path, "reproduce", "runs", model));
+        const fields = line.split(",");
+        const model = fields[0];
+        const [sHr, sNdcg, fHr, fNdcg] = cols.map((c) => fields[header.indexOf(`${c}:mean`)]);
+        const id = manifest.runs.find((r: { label: string }) => r.label === model).id;
+        const run = await readRun(join(exp, "runs", id));
         assertEquals(run.metrics.users, { sampled: 943, full: 943 });
         assertEquals(Number(sHr), run.metrics.sampled!["HR@10"]);
         assertEquals(Number(sNdcg), run.metrics.sampled!["NDCG@10"]);
@@ -53,10 +71,13 @@ Deno.test({
         }
         // The printed table shows the same figures.
         assert(stdout.includes(`| ${model} |`), `${model} missing from the printed table`);
-        assertEquals(run.config.dataset, "ml-100k");
+        assertEquals((run.config.data as { dataset: string }).dataset, "ml-100k");
       }
       // A personalised model beats popularity on the sampled protocol.
-      const hr = (m: string) => Number(lines.find((l) => l.startsWith(m))!.split(",")[2]);
+      const hr = (m: string) =>
+        Number(
+          lines.find((l) => l.startsWith(m))!.split(",")[header.indexOf("sampled:HR@10:mean")],
+        );
       assert(hr("EASE") > hr("MostPop") && hr("ItemKNN") > hr("MostPop"));
     } finally {
       await tmp.remove();

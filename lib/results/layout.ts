@@ -5,6 +5,7 @@
  * ```
  * results/
  *   <experiment>/                  one experiment (config file stem)
+ *     experiment.json              manifest: config as run, table settings, planned runs
  *     runs/<run-id>/               one model x config x seed
  *       config.json                resolved run config, written first
  *       environment.json           Deno, library versions, backend, cores

@@ -17,3 +17,13 @@ export {
   writeRunResult,
   writeRunStart,
 } from "./run.ts";
+export {
+  checkLayoutVersion,
+  type ExperimentManifest,
+  MANIFEST_FILE,
+  manifestPath,
+  type ManifestRun,
+  readManifest,
+  ResultsLayoutError,
+  writeManifest,
+} from "./experiment.ts";
