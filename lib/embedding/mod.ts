@@ -90,3 +90,4 @@ export {
   resolveEmbeddingConfig,
   type SplitEmbeddings,
 } from "./embed.ts";
+export { type PcaOptions, pcaProject, type PcaResult, symmetricEigen } from "./project.ts";

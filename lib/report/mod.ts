@@ -106,6 +106,7 @@ export {
   userTimeline,
 } from "./display_data.ts";
 export {
+  describeRecommendations,
   explainByNeighbours,
   type Explanation,
   type ExplanationSummary,
@@ -127,6 +128,7 @@ export {
   userHistory,
   userHistoryRows,
   userIndexOf,
+  userItemMapFigure,
 } from "./recommend.ts";
 export {
   ablationFigure,
