@@ -68,6 +68,7 @@ export {
   checkDocumentVectors,
   countTrainable,
   type DenseLayerDef,
+  documentDim,
   type DocumentVectors,
   DSER_INPUTS,
   dserArchitecture,
