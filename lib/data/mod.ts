@@ -126,3 +126,4 @@ export {
   interactionsFrame,
   metadataFrame,
 } from "./frame.ts";
+export { type SyntheticOptions, syntheticInteractions } from "./synthetic.ts";
