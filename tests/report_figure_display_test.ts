@@ -117,6 +117,16 @@ Deno.test("tables: rows to markdown and HTML with alignment, escaping and bold",
   assert((bundle["text/html"] as string).includes("<table"));
 });
 
+Deno.test("tables: backslash escapes render as the literal character, not as emphasis", () => {
+  const html = markdownToHtml(
+    "**DSER and the NCF comparison \\| sampled** with a\\_b and 2\\*3\\*4 and *it*",
+  );
+  assert(html.includes("<b>DSER and the NCF comparison | sampled</b>"), html);
+  assert(html.includes("a_b") && !html.includes("\\_"), html);
+  assert(html.includes("2*3*4") && !html.includes("<i>3</i>"), html);
+  assert(html.includes("<i>it</i>"), html);
+});
+
 Deno.test("JupyterSink: one display, then updates of the same display id; failed sends are contained", async () => {
   const sent: { type: string; content: Record<string, unknown> }[] = [];
   const fake = {

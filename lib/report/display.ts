@@ -341,10 +341,17 @@ function escapeHtml(s: string): string {
 
 /** Inline markdown to HTML: escapes, then `**bold**`, `*italic*`, `` `code` ``. */
 function inlineMarkdown(s: string): string {
-  return escapeHtml(s)
+  // Backslash-escaped punctuation (`\_`, `\*`, `\|`, ...) stands for the literal character:
+  // park it in a private-use code point so emphasis rules skip it, then put it back.
+  const parked = s.replace(
+    /\\([\\`*_{}[\]()#+\-.!|~<>])/g,
+    (_, c: string) => String.fromCharCode(0xe000 + c.charCodeAt(0)),
+  );
+  return escapeHtml(parked)
     .replace(/`([^`]+)`/g, "<code>$1</code>")
     .replace(/\*\*([^*]+)\*\*/g, "<b>$1</b>")
-    .replace(/(^|[^*])\*([^*\s][^*]*)\*/g, "$1<i>$2</i>");
+    .replace(/(^|[^*])\*([^*\s][^*]*)\*/g, "$1<i>$2</i>")
+    .replace(/[\ue000-\ue07f]/g, (c) => escapeHtml(String.fromCharCode(c.charCodeAt(0) - 0xe000)));
 }
 
 /** Splits a pipe-table row into cells, honouring `\|` escapes. */
