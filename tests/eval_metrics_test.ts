@@ -9,7 +9,8 @@ import {
   assertEquals,
   assertThrowsMatching,
 } from "./_assert.ts";
-import { type HeldOut, IdMap, type Interactions, type Split } from "../lib/data/types.ts";
+import { heldOut, interactions, TableScorer } from "./_fixtures.ts";
+import type { Split } from "../lib/data/types.ts";
 import {
   evaluateFullRanking,
   evaluateSampled,
@@ -24,54 +25,6 @@ import { Rng, SilentSink } from "../lib/util/mod.ts";
 
 const quiet = new SilentSink();
 const log2 = Math.log2;
-
-/** A scorer reading a fixed users x items table; counts calls. */
-class TableScorer implements Scorer {
-  calls = 0;
-  constructor(
-    readonly nUsers: number,
-    readonly nItems: number,
-    readonly table: Float32Array,
-    readonly name = "table",
-  ) {}
-  scorePairs(users: Int32Array, items: Int32Array): Float32Array {
-    this.calls++;
-    return Float32Array.from(users, (u, p) => this.table[u * this.nItems + items[p]]);
-  }
-  scoreAll(users: Int32Array): Float32Array {
-    this.calls++;
-    const out = new Float32Array(users.length * this.nItems);
-    users.forEach((u, b) =>
-      out.set(this.table.subarray(u * this.nItems, (u + 1) * this.nItems), b * this.nItems)
-    );
-    return out;
-  }
-}
-
-function interactions(pairs: [number, number][], nUsers: number, nItems: number): Interactions {
-  return {
-    users: Int32Array.from(pairs, (p) => p[0]),
-    items: Int32Array.from(pairs, (p) => p[1]),
-    ratings: new Float32Array(pairs.length).fill(NaN),
-    timestamps: new Float64Array(pairs.length),
-    nUsers,
-    nItems,
-    userIds: IdMap.identity(nUsers),
-    itemIds: IdMap.identity(nItems),
-  };
-}
-
-function heldOut(pairs: [number, number][], negatives?: number[][]): HeldOut {
-  const numNegatives = negatives ? negatives[0].length : 0;
-  return {
-    users: Int32Array.from(pairs, (p) => p[0]),
-    items: Int32Array.from(pairs, (p) => p[1]),
-    timestamps: new Float64Array(pairs.length),
-    ratings: new Float32Array(pairs.length).fill(NaN),
-    negatives: negatives ? Int32Array.from(negatives.flat()) : undefined,
-    numNegatives,
-  };
-}
 
 Deno.test("metric registry: names, keys, unknown names and duplicates are errors", async () => {
   assertEquals(metricNames().slice(0, 7), [

@@ -9,7 +9,8 @@ import {
   assertEquals,
   assertThrowsMatching,
 } from "./_assert.ts";
-import { type HeldOut, IdMap, type Interactions, type Split } from "../lib/data/types.ts";
+import { heldOut, interactions } from "./_fixtures.ts";
+import type { Split } from "../lib/data/types.ts";
 import {
   EASE,
   EaseWeights,
@@ -25,30 +26,6 @@ import { userItemIndex } from "../lib/data/mod.ts";
 
 const quiet = new SilentSink();
 const ctx = { seed: 1, progress: quiet };
-
-function interactions(pairs: [number, number][], nUsers: number, nItems: number): Interactions {
-  return {
-    users: Int32Array.from(pairs, (p) => p[0]),
-    items: Int32Array.from(pairs, (p) => p[1]),
-    ratings: new Float32Array(pairs.length).fill(NaN),
-    timestamps: Float64Array.from(pairs, (_, r) => r),
-    nUsers,
-    nItems,
-    userIds: IdMap.identity(nUsers),
-    itemIds: IdMap.identity(nItems),
-  };
-}
-
-function heldOut(pairs: [number, number][], negatives?: number[][]): HeldOut {
-  return {
-    users: Int32Array.from(pairs, (p) => p[0]),
-    items: Int32Array.from(pairs, (p) => p[1]),
-    timestamps: new Float64Array(pairs.length),
-    ratings: new Float32Array(pairs.length).fill(NaN),
-    negatives: negatives ? Int32Array.from(negatives.flat()) : undefined,
-    numNegatives: negatives ? negatives[0].length : 0,
-  };
-}
 
 /** Random training pairs (with duplicates) and a leave-one-out valid/test with negatives. */
 function randomSplit(seed: number, nUsers: number, nItems: number, density = 0.3): Split {

@@ -8,8 +8,8 @@ import {
   MF_NAMES,
   mfCandidates,
   PureSVD,
-  syntheticSplit,
 } from "../lib/models/mf/mod.ts";
+import { syntheticSplit } from "../lib/data/mod.ts";
 import type { EpochRecord, Recommender } from "../lib/models/types.ts";
 import { SilentSink } from "../lib/util/progress.ts";
 
@@ -22,7 +22,6 @@ const split = syntheticSplit({
   seed: 12,
   minPerUser: 5,
   numNegatives: 12,
-  clusters: 4,
 });
 
 const makers: (() => Recommender)[] = [

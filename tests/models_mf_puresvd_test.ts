@@ -1,8 +1,9 @@
 import { assert, assertClose, assertThrowsMatching } from "./_assert.ts";
+import { heldOut, interactions } from "./_fixtures.ts";
 import { PureSVD, randomizedSvd } from "../lib/models/mf/pure_svd.ts";
 import { type Csr, transposeCsr } from "../lib/models/mf/sparse.ts";
-import { syntheticSplit } from "../lib/models/mf/synthetic.ts";
-import { IdMap, type Split } from "../lib/data/types.ts";
+import type { Split } from "../lib/data/types.ts";
+import { syntheticSplit } from "../lib/data/mod.ts";
 import { Rng } from "../lib/util/rng.ts";
 import { SilentSink } from "../lib/util/progress.ts";
 
@@ -117,31 +118,14 @@ Deno.test("PureSVD: without power iterations the sketch is only approximate, wit
 });
 
 function splitOf(dense: number[][]): Split {
-  const users: number[] = [];
-  const items: number[] = [];
-  dense.forEach((row, u) => row.forEach((v, i) => v && (users.push(u), items.push(i))));
+  const pairs: number[][] = [];
+  dense.forEach((row, u) => row.forEach((v, i) => v && pairs.push([u, i])));
   const nUsers = dense.length;
   const nItems = dense[0].length;
-  const heldOut = {
-    users: Int32Array.of(0),
-    items: Int32Array.of(0),
-    timestamps: Float64Array.of(0),
-    ratings: Float32Array.of(NaN),
-    numNegatives: 0,
-  };
   return {
     name: "block matrix",
-    train: {
-      users: Int32Array.from(users),
-      items: Int32Array.from(items),
-      ratings: new Float32Array(users.length).fill(NaN),
-      timestamps: new Float64Array(users.length),
-      nUsers,
-      nItems,
-      userIds: IdMap.identity(nUsers),
-      itemIds: IdMap.identity(nItems),
-    },
-    test: heldOut,
+    train: interactions(pairs, nUsers, nItems),
+    test: heldOut([[0, 0]]),
     nUsers,
     nItems,
   };

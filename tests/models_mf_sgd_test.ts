@@ -8,7 +8,7 @@ import {
   logisticStep,
   type SgdParams,
 } from "../lib/models/mf/sgd.ts";
-import { syntheticSplit } from "../lib/models/mf/synthetic.ts";
+import { syntheticSplit } from "../lib/data/mod.ts";
 import { evaluateSampled } from "../lib/eval/mod.ts";
 import { Rng } from "../lib/util/rng.ts";
 import { SilentSink } from "../lib/util/progress.ts";
@@ -192,8 +192,6 @@ function tinySplit(seed = 1) {
     seed,
     minPerUser: 6,
     numNegatives: 15,
-    clusters: 4,
-    affinity: 0.95,
   });
 }
 

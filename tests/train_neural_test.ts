@@ -2,7 +2,7 @@
 // gives the same weights and metrics, save/load round trip, frozen document vectors stay
 // put, best-epoch restore and checkpoints, the tfjs reference backends, and bad input.
 import { assert, assertEquals, assertThrowsMatching, tempDir } from "./_assert.ts";
-import { leaveLatestOut, syntheticInteractions } from "../lib/data/mod.ts";
+import { syntheticSplit } from "../lib/data/mod.ts";
 import type { Split } from "../lib/data/types.ts";
 import {
   createNeuralModel,
@@ -22,15 +22,15 @@ import { SilentSink } from "../lib/util/progress.ts";
 const quiet = { progress: new SilentSink() };
 
 function tinySplit(seed = 1): Split {
-  const x = syntheticInteractions({
+  return syntheticSplit({
     seed,
     nUsers: 30,
     nItems: 60,
     interactions: 450,
     minPerUser: 8,
     sharpness: 4,
+    numNegatives: 15,
   });
-  return leaveLatestOut(x, { seed, validation: true, numNegatives: 15 });
 }
 
 function docs(split: Split, dim = 8, seed = 5) {

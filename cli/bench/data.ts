@@ -8,8 +8,8 @@
  *    load + split + writeNcfSplit against ../shared/anchors/make_ncf_split.py on ML-100K.
  * 2. A synthetic ratings.csv shaped like ml-25m (25M rows by default, `--rows`): bytes
  *    generated in memory, then parseRatingsBytes (rows/s, MB/s) and the dense-id mapping.
- * 3. Synthetic ML-1M-shaped interactions (6,040 users x 3,706 items, ~1M rows, skewed
- *    popularity): userItemIndex, leaveLatestOut with 99 negatives, and
+ * 3. Synthetic ML-1M-shaped interactions (lib/data/synthetic.ts, seed 1: 6,040 users x 3,706
+ *    items, 1,000,209 rows, skewed popularity): userItemIndex, leaveLatestOut with 99 negatives, and
  *    TrainingNegativeSampler drawing 4 negatives per positive (bitset and binary search),
  *    in samples/s.
  *
@@ -20,12 +20,11 @@
  */
 import { join } from "node:path";
 import {
-  IdMap,
-  type Interactions,
   leaveLatestOut,
   loadInteractions,
   loadItemMetadata,
   parseRatingsBytes,
+  syntheticInteractions,
   toInteractions,
   TrainingNegativeSampler,
   userItemIndex,
@@ -203,42 +202,8 @@ function syntheticCsv(n: number): Uint8Array {
 }
 
 // 3. ML-1M-shaped interactions: index, split, training negatives.
-function ml1mShaped(): Interactions {
-  const nUsers = 6040;
-  const nItems = 3706;
-  const rng = new Rng(1);
-  const seen = new Set<number>();
-  const users: number[] = [];
-  const items: number[] = [];
-  // Per-user counts with a long tail (min 20, mean ~165), items by a Zipf-like law.
-  for (let u = 0; u < nUsers; u++) {
-    const n = Math.min(nItems - 1, 20 + Math.floor(-145 * Math.log(1 - rng.float())));
-    let got = 0;
-    while (got < n) {
-      const i = Math.floor(nItems * rng.float() ** 2.5);
-      if (seen.has(u * nItems + i)) continue;
-      seen.add(u * nItems + i);
-      users.push(u);
-      items.push(i);
-      got++;
-    }
-  }
-  const m = users.length;
-  const timestamps = new Float64Array(m);
-  for (let r = 0; r < m; r++) timestamps[r] = 956703932 + rng.int(90_000_000);
-  return {
-    users: Int32Array.from(users),
-    items: Int32Array.from(items),
-    ratings: new Float32Array(m).fill(4),
-    timestamps,
-    nUsers,
-    nItems,
-    userIds: IdMap.identity(nUsers),
-    itemIds: IdMap.identity(nItems),
-  };
-}
 {
-  const x = ml1mShaped();
+  const x = syntheticInteractions({ seed: 1 });
   const m = x.users.length;
   log(`ML-1M-shaped synthetic: ${m} interactions`);
   const index = await time(() => userItemIndex(x));

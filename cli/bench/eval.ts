@@ -3,7 +3,7 @@
  * ML-1M's shape, written to `results/bench/eval.json`.
  *
  * Data: synthetic, shaped like ML-1M (6,040 users x 3,706 items, about 1M interactions,
- * Zipf popularity; lib/models/mf/synthetic.ts), leave-latest-out with a validation item
+ * Zipf popularity; lib/data/synthetic.ts), leave-latest-out with a validation item
  * and 99 sampled negatives.
  *
  * Measured (each `--repeats` times, default 3; min and median reported because other
@@ -22,10 +22,10 @@
  * @module
  */
 import { join } from "node:path";
-import type { Split } from "../../lib/data/mod.ts";
+import { type Split, syntheticSplit } from "../../lib/data/mod.ts";
 import { evaluateFullRanking, evaluateSampled, type Scorer } from "../../lib/eval/mod.ts";
 import { EASE } from "../../lib/models/mod.ts";
-import { DotProductScorer, syntheticSplit } from "../../lib/models/mf/mod.ts";
+import { DotProductScorer } from "../../lib/models/mf/mod.ts";
 import { environmentInfo, Rng, SilentSink, writeJsonAtomic } from "../../lib/util/mod.ts";
 
 const args = Deno.args;
@@ -181,7 +181,7 @@ const report: Record<string, unknown> = {
   name: "eval",
   command: `deno task bench eval ${args.join(" ")}`.trim(),
   environment: environmentInfo({ backend: "TypeScript + wasm SIMD (EASE inverse)" }),
-  data: { ...shape, kind: "synthetic, ML-1M shape (lib/models/mf/synthetic.ts), seed 1" },
+  data: { ...shape, kind: "synthetic, ML-1M shape (lib/data/synthetic.ts), seed 1" },
   repeats,
 };
 

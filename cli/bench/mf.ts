@@ -4,7 +4,7 @@
  * `results/bench/mf.json`.
  *
  * 1. Speed on synthetic data shaped like ML-1M (6,040 users x 3,706 items, about 1M
- *    interactions, Zipf popularity; lib/models/mf/synthetic.ts): seconds per epoch (and for
+ *    interactions, Zipf popularity; lib/data/synthetic.ts): seconds per epoch (and for
  *    PureSVD the whole fit) at the default hyperparameters, training examples per second,
  *    and the time to score every item for every user (full ranking). Each measurement is
  *    repeated `--repeats` times (default 2); min and median are reported, because other
@@ -18,7 +18,12 @@
  * @module
  */
 import { join } from "node:path";
-import { leaveLatestOut, loadInteractions, type Split } from "../../lib/data/mod.ts";
+import {
+  leaveLatestOut,
+  loadInteractions,
+  type Split,
+  syntheticSplit,
+} from "../../lib/data/mod.ts";
 import { evaluateFullRanking, evaluateSampled } from "../../lib/eval/mod.ts";
 import {
   BPRMF,
@@ -28,7 +33,6 @@ import {
   LogisticMF,
   type LogisticMFParams,
   PureSVD,
-  syntheticSplit,
 } from "../../lib/models/mf/mod.ts";
 import type { Recommender } from "../../lib/models/types.ts";
 import { environmentInfo, LineSink, SilentSink, writeJsonAtomic } from "../../lib/util/mod.ts";

@@ -126,4 +126,9 @@ export {
   interactionsFrame,
   metadataFrame,
 } from "./frame.ts";
-export { type SyntheticOptions, syntheticInteractions } from "./synthetic.ts";
+export {
+  syntheticInteractions,
+  type SyntheticOptions,
+  syntheticSplit,
+  type SyntheticSplitOptions,
+} from "./synthetic.ts";

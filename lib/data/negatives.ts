@@ -22,6 +22,20 @@ function hasItem(indices: Int32Array, lo: number, hi: number, item: number): boo
 }
 
 /**
+ * Uniform integer in [0, n) (n = nItems, `threshold` = 2^32 mod n): Lemire's multiply-and-
+ * reject on 32-bit words, x * n = hi * 2^32 + lo, rejecting lo < threshold. x * n < 2^53 for
+ * n < 2^21, so the product is exact in float64; larger n uses Rng.int.
+ */
+function uniformIndex(rng: Rng, n: number, threshold: number): number {
+  if (n >= 1 << 21) return rng.int(n);
+  for (;;) {
+    const m = rng.u32() * n;
+    const j = Math.floor(m / 4294967296);
+    if (m - j * 4294967296 >= threshold) return j;
+  }
+}
+
+/**
  * Sampled evaluation candidates: for each entry `users[p]`, `numNegatives` distinct items
  * drawn uniformly from the items the user never interacted with according to
  * `interacted` (pass the index of ALL of the user's interactions: train, valid and test).
@@ -50,9 +64,6 @@ export function sampleEvalNegatives(
   // mark[j] === p + 1: item j is interacted by, or already drawn for, pair p. One array
   // for all pairs makes every membership test O(1) with no clearing.
   const mark = new Int32Array(nItems);
-  // Uniform integers in [0, nItems) from 32-bit words, Lemire's multiply-and-reject in
-  // exact float64 arithmetic (nItems < 2^21); larger catalogues use Rng.int.
-  const exact = nItems < 1 << 21;
   const threshold = 4294967296 % nItems;
   for (let p = 0; p < users.length; p++) {
     const u = users[p];
@@ -75,14 +86,7 @@ export function sampleEvalNegatives(
       for (let k = lo; k < hi; k++) mark[indices[k]] = stamp;
       let got = 0;
       while (got < numNegatives) {
-        let j: number;
-        if (exact) {
-          const m = rng.u32() * nItems;
-          j = Math.floor(m / 4294967296);
-          if (m - j * 4294967296 < threshold) continue;
-        } else {
-          j = rng.int(nItems);
-        }
+        const j = uniformIndex(rng, nItems, threshold);
         if (mark[j] === stamp) continue;
         mark[j] = stamp;
         out[base + got++] = j;
@@ -190,10 +194,7 @@ export class TrainingNegativeSampler {
     }
     const nItems = this.nItems;
     const nUsers = this.nUsers;
-    // Lemire: x * n = hi * 2^32 + lo; reject when lo < 2^32 mod n. x * n < 2^53 for
-    // n < 2^21, so the product is exact in float64; larger n uses Rng.int.
     const threshold = 4294967296 % nItems;
-    const exact = nItems < 1 << 21;
     const bits = this.#bits;
     const words = this.#words;
     const full = this.#full;
@@ -215,13 +216,7 @@ export class TrainingNegativeSampler {
       for (let t = 0; t < perUser; t++) {
         let j: number;
         for (;;) {
-          if (exact) {
-            const m = rng.u32() * nItems;
-            j = Math.floor(m / 4294967296);
-            if (m - j * 4294967296 < threshold) continue;
-          } else {
-            j = rng.int(nItems);
-          }
+          j = uniformIndex(rng, nItems, threshold);
           if (bits !== null) {
             if ((bits[row + (j >>> 5)] & (1 << (j & 31))) === 0) break;
           } else if (!hasItem(indices, lo, hi, j)) break;

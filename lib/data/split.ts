@@ -128,20 +128,33 @@ function dropUsers(x: Interactions, drop: Uint8Array): Interactions {
   return compactIds(selectRows(x, Int32Array.from(keep)));
 }
 
-function shortUsersError(
+/**
+ * Users with fewer than `need` interactions: with `shortUsers` "drop" they are removed (ids
+ * compacted), otherwise a DataError names them. Returns the data kept, grouped by user, and
+ * how many users were dropped.
+ */
+function handleShortUsers(
   fn: string,
   x: Interactions,
-  short: number[],
-  counts: (u: number) => number,
   need: number,
-): DataError {
-  const ex = short.slice(0, 5).map((u) => `${u} (raw ${x.userIds.raw[u]}: ${counts(u)})`).join(
-    ", ",
-  );
-  return new DataError(
-    `${fn}: ${short.length} users have fewer than ${need} interactions, e.g. user ${ex}; ` +
-      `filter them (kCore) or pass shortUsers: "drop"`,
-  );
+  shortUsers: ShortUsers,
+): { x: Interactions; ptr: Int32Array; order: Int32Array; dropped: number } {
+  const { ptr, order } = groupByUser(x);
+  const short: number[] = [];
+  for (let u = 0; u < x.nUsers; u++) if (ptr[u + 1] - ptr[u] < need) short.push(u);
+  if (short.length === 0) return { x, ptr, order, dropped: 0 };
+  if (shortUsers !== "drop") {
+    const count = (u: number) => ptr[u + 1] - ptr[u];
+    const ex = short.slice(0, 5).map((u) => `${u} (raw ${x.userIds.raw[u]}: ${count(u)})`);
+    throw new DataError(
+      `${fn}: ${short.length} users have fewer than ${need} interactions, e.g. user ` +
+        `${ex.join(", ")}; filter them (kCore) or pass shortUsers: "drop"`,
+    );
+  }
+  const flag = new Uint8Array(x.nUsers);
+  for (const u of short) flag[u] = 1;
+  const kept = dropUsers(x, flag);
+  return { x: kept, ...groupByUser(kept), dropped: short.length };
 }
 
 /**
@@ -176,20 +189,9 @@ export function leaveLatestOut(x: Interactions, opts: LeaveLatestOutOptions): Sp
   }
   emptyCheck(x, fn);
   const need = 1 + (validation ? 1 : 0) + minTrain;
-  let { ptr, order } = groupByUser(x);
-  const short: number[] = [];
-  for (let u = 0; u < x.nUsers; u++) if (ptr[u + 1] - ptr[u] < need) short.push(u);
-  let dropped = 0;
-  if (short.length > 0) {
-    if (shortUsers === "error") {
-      throw shortUsersError(fn, x, short, (u) => ptr[u + 1] - ptr[u], need);
-    }
-    const flag = new Uint8Array(x.nUsers);
-    for (const u of short) flag[u] = 1;
-    x = dropUsers(x, flag);
-    dropped = short.length;
-    ({ ptr, order } = groupByUser(x));
-  }
+  const grouped = handleShortUsers(fn, x, need, shortUsers);
+  const { ptr, order, dropped } = grouped;
+  x = grouped.x;
   const interacted = indexWithoutDuplicates(x, fn);
   const role = new Uint8Array(x.users.length); // 0 train, 1 test, 2 valid
   const testRows = new Int32Array(x.nUsers);
@@ -283,20 +285,9 @@ export function randomRatioSplit(x: Interactions, opts: RatioSplitOptions): Spli
   const shortUsers = opts.shortUsers ?? "error";
   emptyCheck(x, fn);
   const need = 2 + (r.valid > 0 ? 1 : 0);
-  let { ptr, order } = groupByUser(x);
-  const short: number[] = [];
-  for (let u = 0; u < x.nUsers; u++) if (ptr[u + 1] - ptr[u] < need) short.push(u);
-  let dropped = 0;
-  if (short.length > 0) {
-    if (shortUsers !== "drop") {
-      throw shortUsersError(fn, x, short, (u) => ptr[u + 1] - ptr[u], need);
-    }
-    const flag = new Uint8Array(x.nUsers);
-    for (const u of short) flag[u] = 1;
-    x = dropUsers(x, flag);
-    dropped = short.length;
-    ({ ptr, order } = groupByUser(x));
-  }
+  const grouped = handleShortUsers(fn, x, need, shortUsers);
+  const { ptr, order, dropped } = grouped;
+  x = grouped.x;
   const interacted = indexWithoutDuplicates(x, fn);
   const rng = Rng.derive(opts.seed, fn, "assign");
   const role = new Uint8Array(x.users.length);

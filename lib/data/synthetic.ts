@@ -8,13 +8,15 @@
  * probability proportional to popularity x exp(sharpness * u.v), so there is structure for a
  * recommender to learn. User activity is log-normal (ML-1M's mean 165.6, minimum 20). Each
  * user's events are spread over time after a random start (exponential gaps), in the order
- * drawn; ratings 1-5 come from the affinity plus noise.
+ * drawn; ratings 1-5 come from the affinity plus noise. {@link syntheticSplit} splits such
+ * data leave-latest-one-out with a validation pair per user.
  *
  * @module
  */
 import { ConfigError } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";
-import { IdMap, type Interactions } from "./types.ts";
+import { leaveLatestOut } from "./split.ts";
+import { IdMap, type Interactions, type Split } from "./types.ts";
 
 /** Options of {@link syntheticInteractions}. Defaults give ML-1M's shape. */
 export interface SyntheticOptions {
@@ -192,4 +194,34 @@ export function syntheticInteractions(opts: SyntheticOptions): Interactions {
     userIds: new IdMap(Float64Array.from({ length: nUsers }, (_, k) => k + 1)),
     itemIds: new IdMap(Float64Array.from({ length: nItems }, (_, k) => k + 1)),
   };
+}
+
+/** Options of {@link syntheticSplit}: the data's, and the negatives of the split. */
+export interface SyntheticSplitOptions extends SyntheticOptions {
+  /** Sampled negatives per held-out pair (default 99, as NCF). */
+  numNegatives?: number;
+}
+
+/**
+ * {@link syntheticInteractions} split by {@link leaveLatestOut} with validation: per user
+ * the latest interaction is the test pair, the one before it the validation pair, the rest
+ * training; `seed` also seeds the negatives. The split's name records shape and seed (for
+ * benchmark records).
+ *
+ * @example
+ * ```ts
+ * const split = syntheticSplit({ seed: 1, nUsers: 60, nItems: 50, interactions: 900, minPerUser: 6 });
+ * ```
+ */
+export function syntheticSplit(opts: SyntheticSplitOptions): Split {
+  const { numNegatives, ...shape } = opts;
+  const x = syntheticInteractions(shape);
+  return leaveLatestOut(x, {
+    seed: opts.seed,
+    validation: true,
+    numNegatives,
+    name:
+      `synthetic ${x.nUsers}x${x.nItems} (${x.users.length} interactions, seed ${opts.seed}), ` +
+      "leave-latest-one-out",
+  });
 }

@@ -11,6 +11,13 @@
 import type { Doc2VecParams } from "./params.ts";
 import type { JobPlan } from "./schedule.ts";
 import { EXP_TABLE_SIZE, type KernelState, MAX_DOCUMENT_LENGTH } from "./kernel_js.ts";
+import {
+  compileWasm,
+  instantiateKernelModule,
+  kernelPages,
+  sharedKernelMemory,
+  WASM_MAX_PAGES,
+} from "../util/wasm.ts";
 
 /** Exports of the compiled kernel. */
 export interface KernelExports {
@@ -86,18 +93,9 @@ export const CTRL_DIVERGED = 2;
 /** Memory reserved below the layout for the kernel's own (empty) static area. */
 const RESERVED_BYTES = 65536;
 
-let compiled: Promise<WebAssembly.Module> | null = null;
-
 /** The compiled kernel module (compiled once per process, on first use). */
 export function kernelModule(): Promise<WebAssembly.Module> {
-  compiled ??= (async () => {
-    const url = new URL("./wasm/doc2vec.wasm", import.meta.url);
-    const bytes = url.protocol === "file:"
-      ? await Deno.readFile(url)
-      : new Uint8Array(await (await fetch(url)).arrayBuffer());
-    return await WebAssembly.compile(bytes);
-  })();
-  return compiled;
+  return compileWasm(new URL("./wasm/doc2vec.wasm", import.meta.url));
 }
 
 /** Applies a layout to one kernel instance (thread `thread`'s scratch). */
@@ -302,11 +300,11 @@ export async function trainWasm(
   const nThreads = Math.max(1, Math.min(p.workers, nUnits));
   const L = planLayout(s, nThreads);
   // At least the 16 pages (1 MiB) the module declares (cli/build_wasm.ts --initialMemory).
-  const pages = Math.max(16, Math.ceil(L.bytes / 65536));
-  if (pages > 65536) {
+  const pages = kernelPages(L.bytes);
+  if (pages > WASM_MAX_PAGES) {
     throw new RangeError(`Doc2Vec: the model needs ${L.bytes} bytes, over the 4 GiB of wasm32`);
   }
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  const memory = sharedKernelMemory(pages, pages);
   const buf = memory.buffer;
   new Float32Array(buf, L.expTable, EXP_TABLE_SIZE).set(s.expTable);
   new Uint32Array(buf, L.cumTable, s.cumTable.length).set(s.cumTable);
@@ -325,8 +323,7 @@ export async function trainWasm(
   const control = new Int32Array(buf, L.control, 4);
 
   const module = await kernelModule();
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const kernel = instance.exports as unknown as KernelExports;
+  const kernel = await instantiateKernelModule<KernelExports>(module, memory);
   configureInstance(kernel, L, 0);
 
   const workers: Worker[] = [];

@@ -11,6 +11,7 @@ import {
   type MemoryLayout,
   runJobs,
 } from "./engine_wasm.ts";
+import { instantiateKernelModule } from "../util/wasm.ts";
 
 type Message =
   | {
@@ -34,8 +35,7 @@ scope.onmessage = async (e: MessageEvent<Message>) => {
   const msg = e.data;
   try {
     if (msg.type === "init") {
-      const instance = await WebAssembly.instantiate(msg.module, { env: { memory: msg.memory } });
-      kernel = instance.exports as unknown as KernelExports;
+      kernel = await instantiateKernelModule<KernelExports>(msg.module, msg.memory);
       configureInstance(kernel, msg.layout, msg.thread);
       control = new Int32Array(msg.memory.buffer, msg.layout.control, 4);
       scope.postMessage({ type: "ready" });

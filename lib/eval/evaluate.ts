@@ -62,8 +62,14 @@ export interface FullRankingOptions extends EvalOptions {
   batchUsers?: number;
 }
 
-function modelName(scorer: Scorer, opts: EvalOptions): string {
-  return opts.name ?? (scorer as { name?: string }).name ?? "model";
+/** What both protocols settle first: start time, held-out set label, metrics, model name. */
+function begin(scorer: Scorer, opts: EvalOptions & { on?: "test" | "valid" }) {
+  const t0 = performance.now();
+  const on = opts.on ?? "test";
+  const ks = opts.ks ?? [10];
+  const keys = metricKeys(opts.metrics, ks);
+  const name = opts.name ?? (scorer as { name?: string }).name ?? "model";
+  return { t0, on, ks, keys, name };
 }
 
 /** Checks a held-out set: non-empty, users non-decreasing, ids in range. */
@@ -133,13 +139,18 @@ function emptyResult(
   };
 }
 
-function fillMeans(r: EvalResult): void {
+/** Completes a result whose per-user values are filled: means, pair count, seconds. */
+function finish(r: EvalResult, pairs: number, t0: number, progress: Progress): EvalResult {
   for (const key of r.keys) {
     const v = r.perUser[key];
     let s = 0;
     for (let u = 0; u < v.length; u++) s += v[u];
     r.mean[key] = s / v.length;
   }
+  r.pairs = pairs;
+  r.seconds = (performance.now() - t0) / 1000;
+  progress.finish({ [r.keys[0]]: r.mean[r.keys[0]] });
+  return r;
 }
 
 /**
@@ -165,11 +176,7 @@ export async function evaluateSampled(
   heldOut: HeldOut,
   opts: SampledOptions = {},
 ): Promise<EvalResult> {
-  const t0 = performance.now();
-  const on = opts.on ?? "test";
-  const ks = opts.ks ?? [10];
-  const keys = metricKeys(opts.metrics, ks);
-  const name = modelName(scorer, opts);
+  const { t0, on, ks, keys, name } = begin(scorer, opts);
   const what = `sampled evaluation of ${name} on ${on}`;
   checkHeldOut(heldOut, scorer.nUsers, scorer.nItems, what);
   const nNeg = heldOut.numNegatives;
@@ -264,11 +271,7 @@ export async function evaluateSampled(
       result.perUser[keys[m].key][g] = s / (b - a);
     }
   }
-  fillMeans(result);
-  result.pairs = pairs;
-  result.seconds = (performance.now() - t0) / 1000;
-  progress.finish({ [keys[0].key]: result.mean[keys[0].key] });
-  return result;
+  return finish(result, pairs, t0, progress);
 }
 
 /** Items per user in CSR form from event rows (duplicates kept; the mask dedups). */
@@ -320,11 +323,7 @@ export async function evaluateFullRanking(
   split: Split,
   opts: FullRankingOptions = {},
 ): Promise<EvalResult> {
-  const t0 = performance.now();
-  const on = opts.on ?? "test";
-  const ks = opts.ks ?? [10];
-  const keys = metricKeys(opts.metrics, ks);
-  const name = modelName(scorer, opts);
+  const { t0, on, ks, keys, name } = begin(scorer, opts);
   const nItems = split.nItems;
   const nUsers = split.nUsers;
   if (scorer.nItems !== nItems || scorer.nUsers !== nUsers) {
@@ -343,8 +342,9 @@ export async function evaluateFullRanking(
   if (other) checkHeldOut(other, nUsers, nItems, `${what} (the other held-out set)`);
   checkTrain(split.train, nUsers, nItems, name);
 
-  const train = itemsByUser(split.train.users, split.train.items, nUsers);
-  const otherByUser = other ? itemsByUser(other.users, other.items, nUsers) : null;
+  // Items masked per user: training items, then the other held-out set's items.
+  const masks = [itemsByUser(split.train.users, split.train.items, nUsers)];
+  if (other) masks.push(itemsByUser(other.users, other.items, nUsers));
   const group = groupByUser(heldOut.users);
   const result = emptyResult("full", on, ks, keys, group.users);
   const nEval = group.users.length;
@@ -398,8 +398,8 @@ export async function evaluateFullRanking(
         relScores[m++] = s;
       }
       // Mask: training items and the other held-out set's items, unless relevant.
-      let masked = markMasked(mark, train.indptr, train.indices, u);
-      if (otherByUser) masked += markMasked(mark, otherByUser.indptr, otherByUser.indices, u);
+      let masked = 0;
+      for (const mk of masks) masked += markMasked(mark, mk.indptr, mk.indices, u);
       const numNonRelevant = nItems - masked - m;
       if (numNonRelevant <= 0) {
         throw new DataError(
@@ -419,9 +419,8 @@ export async function evaluateFullRanking(
           }
         }
         above -= 1; // the relevant item itself
-        above -= uncountAbove(mark, train.indptr, train.indices, u, scores, row, s);
-        if (otherByUser) {
-          above -= uncountAbove(mark, otherByUser.indptr, otherByUser.indices, u, scores, row, s);
+        for (const mk of masks) {
+          above -= uncountAbove(mark, mk.indptr, mk.indices, u, scores, row, s);
         }
         list.positions[0] = above;
       } else {
@@ -435,20 +434,8 @@ export async function evaluateFullRanking(
           counts[firstNotAbove(rs, m, x)]++;
         }
         // Remove masked and relevant items from the counts (each distinct item once).
-        uncountSuffix(mark, 1, train.indptr, train.indices, u, scores, row, rs, m, counts);
-        if (otherByUser) {
-          uncountSuffix(
-            mark,
-            1,
-            otherByUser.indptr,
-            otherByUser.indices,
-            u,
-            scores,
-            row,
-            rs,
-            m,
-            counts,
-          );
+        for (const mk of masks) {
+          uncountSuffix(mark, 1, mk.indptr, mk.indices, u, scores, row, rs, m, counts);
         }
         uncountSuffix(mark, 2, group.start, heldOut.items, g, scores, row, rs, m, counts);
         let cum = 0;
@@ -464,20 +451,13 @@ export async function evaluateFullRanking(
       }
       // Reset the marks this user set.
       for (let p = group.start[g]; p < group.start[g + 1]; p++) mark[heldOut.items[p]] = 0;
-      for (let q = train.indptr[u]; q < train.indptr[u + 1]; q++) mark[train.indices[q]] = 0;
-      if (otherByUser) {
-        for (let q = otherByUser.indptr[u]; q < otherByUser.indptr[u + 1]; q++) {
-          mark[otherByUser.indices[q]] = 0;
-        }
+      for (const mk of masks) {
+        for (let q = mk.indptr[u]; q < mk.indptr[u + 1]; q++) mark[mk.indices[q]] = 0;
       }
     }
     progress.set(g1);
   }
-  fillMeans(result);
-  result.pairs = heldOut.users.length;
-  result.seconds = (performance.now() - t0) / 1000;
-  progress.finish({ [keys[0].key]: result.mean[keys[0].key] });
-  return result;
+  return finish(result, heldOut.users.length, t0, progress);
 }
 
 /** Marks user u's listed items as masked (1) unless already marked; returns how many. */

@@ -5,9 +5,12 @@
  *
  * @module
  */
-
-/** Bytes per wasm page. */
-const PAGE = 65536;
+import {
+  KERNEL_MIN_PAGES,
+  sharedKernelMemory,
+  WASM_MAX_PAGES,
+  WASM_PAGE as PAGE,
+} from "../util/wasm.ts";
 
 /** A growable shared memory with a bump allocator and typed views that survive growth. */
 export class SharedHeap {
@@ -19,12 +22,8 @@ export class SharedHeap {
    * @param base first byte the allocator may hand out (above the module's static data).
    * @param initialPages initial size in 64 KiB pages.
    */
-  constructor(base: number, initialPages = 16, maximumPages = 65536) {
-    this.memory = new WebAssembly.Memory({
-      initial: initialPages,
-      maximum: maximumPages,
-      shared: true,
-    });
+  constructor(base: number, initialPages = KERNEL_MIN_PAGES, maximumPages = WASM_MAX_PAGES) {
+    this.memory = sharedKernelMemory(initialPages, maximumPages);
     this.#top = align(base, 64);
   }
 

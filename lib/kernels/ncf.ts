@@ -11,6 +11,7 @@
  */
 import { SharedHeap } from "./heap.ts";
 import { ThreadPool } from "./pool.ts";
+import { compileWasm, probeKernelModule } from "../util/wasm.ts";
 
 /** One embedding (or fixed feature) table, indexed by user or by item. */
 export interface FusedTableSpec {
@@ -198,18 +199,15 @@ const TABLE_SIZE = 48;
 const FUSION = { gmf: 0, mlp: 1, hidden: 2, score: 3 } as const;
 const OPT = { adam: 0, sgd: 1, grads: 2 } as const;
 
-let compiled: Promise<WebAssembly.Module> | null = null;
-
 /** The compiled kernel module (compiled once per process). */
 export function ncfModule(): Promise<WebAssembly.Module> {
-  compiled ??= (async () => {
-    const url = new URL("./wasm/ncf.wasm", import.meta.url);
-    const bytes = url.protocol === "file:"
-      ? await Deno.readFile(url)
-      : new Uint8Array(await (await fetch(url)).arrayBuffer());
-    return await WebAssembly.compile(bytes);
-  })();
-  return compiled;
+  return compileWasm(new URL("./wasm/ncf.wasm", import.meta.url));
+}
+
+/** What the engine reads from the kernel before it lays out its memory. */
+interface ProbeExports {
+  planVersion(): number;
+  heapBase(): number;
 }
 
 /**
@@ -219,12 +217,8 @@ export function ncfModule(): Promise<WebAssembly.Module> {
 export async function fusedKernelsAvailable(): Promise<true | string> {
   try {
     if (typeof SharedArrayBuffer === "undefined") return "SharedArrayBuffer is not available";
-    const module = await ncfModule();
-    const heap = new SharedHeap(0);
-    const inst = await WebAssembly.instantiate(module, {
-      env: { memory: heap.memory, abort: () => {} },
-    });
-    const version = (inst.exports.planVersion as () => number)();
+    const probe = await probeKernelModule<ProbeExports>(await ncfModule());
+    const version = probe.planVersion();
     if (version !== PLAN_VERSION) return `kernel binary has plan version ${version}`;
     return true;
   } catch (err) {
@@ -482,17 +476,15 @@ export class FusedNcf {
     }
     const chunk = opts.chunk ?? 32;
     const module = await ncfModule();
-    const probe = await WebAssembly.instantiate(module, {
-      env: { memory: new SharedHeap(0).memory, abort: () => {} },
-    });
-    const version = (probe.exports.planVersion as () => number)();
+    const probe = await probeKernelModule<ProbeExports>(module);
+    const version = probe.planVersion();
     if (version !== PLAN_VERSION) {
       throw new Error(
         `lib/kernels/wasm/ncf.wasm has plan version ${version}, expected ${PLAN_VERSION}: ` +
           "run `deno task build:wasm`",
       );
     }
-    const base = (probe.exports.heapBase as () => number)();
+    const base = probe.heapBase();
     const heap = new SharedHeap(base);
     const pool = await ThreadPool.create(module, heap, threads, FUNCTIONS);
     const engine = new FusedNcf(spec, heap, pool, chunk, opts.spin ?? 20000, opts.adaptive ?? true);

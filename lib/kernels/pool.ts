@@ -11,6 +11,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { SharedHeap } from "./heap.ts";
+import { instantiateKernelModule } from "../util/wasm.ts";
 
 /** Control block layout (int32 slots). */
 const SEQ = 0; // command sequence number, bumped by thread 0
@@ -62,8 +63,10 @@ export class ThreadPool {
     threads: number,
     functions: readonly string[],
   ): Promise<ThreadPool> {
-    const instance = await WebAssembly.instantiate(module, { env: envImports(heap.memory) });
-    const exports = instance.exports as unknown as Record<string, (...args: number[]) => number>;
+    const exports = await instantiateKernelModule<Record<string, (...args: number[]) => number>>(
+      module,
+      heap.memory,
+    );
     const ctlPtr = heap.alloc(CTL_INTS * 4);
     const ctl = new Int32Array(heap.memory.buffer, ctlPtr, CTL_INTS);
     const pool = new ThreadPool(threads, exports, functions, ctl);
@@ -154,16 +157,6 @@ export class ThreadPool {
     for (const w of this.#workers) void w.terminate();
     this.#workers.length = 0;
   }
-}
-
-/** Imports an AssemblyScript module with the stub runtime expects. */
-export function envImports(memory: WebAssembly.Memory): WebAssembly.ModuleImports {
-  return {
-    memory,
-    abort(_msg: number, _file: number, line: number, col: number) {
-      throw new Error(`wasm kernel aborted at ${line}:${col}`);
-    },
-  };
 }
 
 /** The control-block constants, shared with worker.ts. */

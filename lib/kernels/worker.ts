@@ -6,7 +6,8 @@
  * @module
  */
 import { parentPort } from "node:worker_threads";
-import { CONTROL, envImports } from "./pool.ts";
+import { CONTROL } from "./pool.ts";
+import { kernelImports } from "../util/wasm.ts";
 
 interface Setup {
   module: WebAssembly.Module;
@@ -20,10 +21,7 @@ const port = parentPort!;
 
 port.once("message", (setup: Setup) => {
   const { module, memory, ctlPtr, tid, functions } = setup;
-  const instance = new WebAssembly.Instance(
-    module,
-    { env: envImports(memory) } as WebAssembly.Imports,
-  );
+  const instance = new WebAssembly.Instance(module, kernelImports(memory));
   const exports = instance.exports as unknown as Record<string, (...args: number[]) => number>;
   const ctl = new Int32Array(memory.buffer, ctlPtr, CONTROL.CTL_INTS);
   // Read the sequence number before saying ready: a command issued right after "ready"

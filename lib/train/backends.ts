@@ -185,14 +185,9 @@ async function registerFused(): Promise<void> {
       (this as unknown as { firstUse: boolean }).firstUse = false;
     }
     async createNcf(arch: FusedArchitecture, opts: { threads?: number }): Promise<number> {
-      const spec: FusedNetSpec = {
-        nUsers: arch.nUsers,
-        nItems: arch.nItems,
-        tables: arch.tables,
-        gmf: arch.gmf,
-        mlp: arch.mlp,
-        head: arch.head,
-      };
+      // The model layer's description is the kernels' spec: the two layers do not import
+      // each other, so this assignment is where the compiler checks that they agree.
+      const spec: FusedNetSpec = arch;
       const engine = await FusedNcfEngine.create(spec, {
         threads: opts.threads && opts.threads > 0 ? opts.threads : undefined,
       });

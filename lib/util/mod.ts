@@ -1,6 +1,6 @@
 /**
  * Shared utilities with no knowledge of recommenders: seeded random numbers, atomic file
- * writes, error types, progress display and environment facts.
+ * writes, error types, progress display, environment facts and loading the wasm kernels.
  *
  * @module
  */
@@ -39,3 +39,14 @@ export {
   validate,
   validateField,
 } from "./schema.ts";
+export {
+  compileWasm,
+  instantiateKernelModule,
+  KERNEL_MIN_PAGES,
+  kernelImports,
+  kernelPages,
+  probeKernelModule,
+  sharedKernelMemory,
+  WASM_MAX_PAGES,
+  WASM_PAGE,
+} from "./wasm.ts";

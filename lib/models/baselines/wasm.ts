@@ -5,36 +5,30 @@
  *
  * @module
  */
-
-const compiled = new Map<string, Promise<WebAssembly.Module>>();
+import {
+  compileWasm,
+  instantiateKernelModule,
+  kernelPages,
+  sharedKernelMemory,
+  WASM_MAX_PAGES,
+  WASM_PAGE,
+} from "../../util/wasm.ts";
 
 /** The compiled module `wasm/<name>.wasm` (compiled once per process). */
 export function kernelModule(name: string): Promise<WebAssembly.Module> {
-  let m = compiled.get(name);
-  if (!m) {
-    m = (async () => {
-      const url = new URL(`./wasm/${name}.wasm`, import.meta.url);
-      const bytes = url.protocol === "file:"
-        ? await Deno.readFile(url)
-        : new Uint8Array(await (await fetch(url)).arrayBuffer());
-      return await WebAssembly.compile(bytes);
-    })();
-    compiled.set(name, m);
-  }
-  return m;
+  return compileWasm(new URL(`./wasm/${name}.wasm`, import.meta.url));
 }
 
 /** Bytes per wasm page. */
-export const PAGE = 65536;
-
-/** Pages every kernel module declares as its initial memory (build flag --initialMemory 16). */
-export const MIN_PAGES = 16;
+export const PAGE = WASM_PAGE;
 
 /** A shared memory of at least `bytes` bytes (and the modules' minimum), growable to 4 GiB. */
 export function sharedMemory(bytes: number): WebAssembly.Memory {
-  const pages = Math.max(MIN_PAGES, Math.ceil(bytes / PAGE));
-  if (pages > 65536) throw new RangeError(`${bytes} bytes do not fit in 4 GiB of wasm memory`);
-  return new WebAssembly.Memory({ initial: pages, maximum: 65536, shared: true });
+  const pages = kernelPages(bytes);
+  if (pages > WASM_MAX_PAGES) {
+    throw new RangeError(`${bytes} bytes do not fit in 4 GiB of wasm memory`);
+  }
+  return sharedKernelMemory(pages);
 }
 
 /** Grows `memory` so that it holds at least `bytes` bytes. */
@@ -45,13 +39,5 @@ export function ensureBytes(memory: WebAssembly.Memory, bytes: number): void {
 
 /** Instantiates kernel `name` on `memory`; returns its exports. */
 export async function instantiateKernel<T>(name: string, memory: WebAssembly.Memory): Promise<T> {
-  const instance = await WebAssembly.instantiate(await kernelModule(name), {
-    env: {
-      memory,
-      abort(_m: number, _f: number, line: number, col: number) {
-        throw new Error(`${name}.wasm aborted at ${line}:${col}`);
-      },
-    },
-  });
-  return instance.exports as unknown as T;
+  return instantiateKernelModule<T>(await kernelModule(name), memory, `${name}.wasm`);
 }

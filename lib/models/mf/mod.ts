@@ -25,4 +25,3 @@ export {
 export { type DotFactors, DotProductScorer } from "./factors.ts";
 export { makeMF, MF_GRIDS, MF_NAMES, mfCandidates, type MFName, QUICK_MF_GRIDS } from "./grid.ts";
 export { VALID_METRICS } from "./epochs.ts";
-export { syntheticInteractions, type SyntheticOptions, syntheticSplit } from "./synthetic.ts";

@@ -6,6 +6,13 @@
  *
  * @module
  */
+import {
+  compileWasm,
+  instantiateKernelModule,
+  kernelPages,
+  probeKernelModule,
+  sharedKernelMemory,
+} from "../../util/wasm.ts";
 
 interface SgdKernelExports {
   heapBase(): number;
@@ -36,22 +43,9 @@ interface SgdKernelExports {
   ): number;
 }
 
-const compiled = new Map<string, Promise<WebAssembly.Module>>();
-
 /** A compiled kernel of this folder (`wasm/<name>.wasm`), loaded once per process. */
 export function kernelModule(name: string): Promise<WebAssembly.Module> {
-  let m = compiled.get(name);
-  if (!m) {
-    m = (async () => {
-      const url = new URL(`./wasm/${name}.wasm`, import.meta.url);
-      const bytes = url.protocol === "file:"
-        ? await Deno.readFile(url)
-        : new Uint8Array(await (await fetch(url)).arrayBuffer());
-      return await WebAssembly.compile(bytes);
-    })();
-    compiled.set(name, m);
-  }
-  return m;
+  return compileWasm(new URL(`./wasm/${name}.wasm`, import.meta.url));
 }
 
 /**
@@ -64,13 +58,9 @@ export async function instantiateKernel<X extends { heapBase(): number }>(
   bytesAbove: (heapBase: number) => number,
 ): Promise<{ exports: X; memory: WebAssembly.Memory }> {
   const module = await kernelModule(name);
-  const probe = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
-  const probeX = (await WebAssembly.instantiate(module, { env: { memory: probe } }))
-    .exports as unknown as X;
-  const pages = Math.max(16, Math.ceil(bytesAbove(probeX.heapBase()) / PAGE));
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: 65536, shared: true });
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  return { exports: instance.exports as unknown as X, memory };
+  const probe = await probeKernelModule<X>(module);
+  const memory = sharedKernelMemory(kernelPages(bytesAbove(probe.heapBase())));
+  return { exports: await instantiateKernelModule<X>(module, memory), memory };
 }
 
 /** 64-byte aligned offsets for named buffers from `base`, and the end. */
@@ -86,8 +76,6 @@ export function layoutBuffers(
   }
   return { ptr, end: top };
 }
-
-const PAGE = 65536;
 
 /** Shapes of the buffers a kernel instance holds. */
 export interface SgdKernelShape {

@@ -26,6 +26,7 @@ import {
   type NcfArchitecture,
   type ParamDef,
   parameterDefs,
+  type TableDef,
 } from "./architecture.ts";
 import type {
   NcfNetwork,
@@ -47,9 +48,9 @@ export const FUSED_KERNELS = {
   grads: "DserNcfGradients",
 } as const;
 
-/** The part of an architecture the kernels need (no initial values). */
+/** The part of an architecture the kernels need (no model name, no initial values). */
 export type FusedArchitecture = Omit<NcfArchitecture, "tables" | "model"> & {
-  tables: { name: string; side: "user" | "item"; dim: number; trainable: boolean }[];
+  tables: Omit<TableDef, "values">[];
 };
 
 /** What the fused tfjs backend offers besides its kernels: engine lifetime. */
