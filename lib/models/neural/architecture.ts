@@ -14,60 +14,48 @@
  */
 import { ConfigError } from "../../util/errors.ts";
 import { Rng } from "../../util/rng.ts";
+import type {
+  FusedHeadSpec,
+  FusedLayerSpec,
+  FusedNetSpec,
+  FusedTableSpec,
+} from "../../kernels/mod.ts";
 
 /** Which index selects a table row: the sample's user or its item. */
-export type Side = "user" | "item";
+export type Side = FusedTableSpec["side"];
 
-/** An embedding table (learned) or a feature table (given values, frozen or fine-tuned). */
-export interface TableDef {
-  /** Parameter name, e.g. "gmf.user", "doc.user". */
-  name: string;
-  side: Side;
-  /** Floats per row. */
-  dim: number;
-  /** False: fixed input (no gradient, never changes). */
-  trainable: boolean;
+/**
+ * An embedding table (learned) or a feature table (given values, frozen or fine-tuned): the
+ * fused engine's table description plus optional initial values.
+ */
+export interface TableDef extends FusedTableSpec {
   /**
    * Initial values `[rows * dim]` (e.g. Doc2Vec vectors). Absent: NCF's N(0, 0.01) init.
    */
   values?: Float32Array;
 }
 
-/** A dense layer `y = relu(x W + b)`. */
-export interface DenseLayerDef {
-  kernel: string;
-  bias: string;
-  /** Output width. */
-  units: number;
-}
+/**
+ * A dense layer `y = relu(x W + b)`; defined once, by the fused engine that runs it (the tfjs
+ * executor reads the same description).
+ */
+export type DenseLayerDef = FusedLayerSpec;
 
-/** The output head: what the final logit is computed from. */
-export type HeadDef =
-  /** Linear over the GMF product (GMF), the last MLP layer (MLP), or their concatenation (NeuMF). */
-  | { kind: "gmf" | "mlp" | "hidden"; kernel: string; bias: string }
-  /** Score fusion: each branch its own sigmoid score, then Linear(2, 1) (DSER, as reimplemented). */
-  | {
-    kind: "score";
-    gmfKernel: string;
-    gmfBias: string;
-    mlpKernel: string;
-    mlpBias: string;
-    fuseKernel: string;
-    fuseBias: string;
-  };
+/**
+ * The output head: a linear layer over the GMF product (GMF), the last MLP layer (MLP) or their
+ * concatenation (NeuMF, kind "hidden"); or score fusion, where each branch ends in its own
+ * sigmoid score and a Linear(2, 1) mixes them (kind "score", DSER as reimplemented).
+ */
+export type HeadDef = FusedHeadSpec;
 
-/** A network of the NCF family. */
-export interface NcfArchitecture {
+/**
+ * A network of the NCF family: the fused engine's network description (tables, GMF pair, MLP
+ * inputs and layers, head) with a model name and tables that may carry initial values.
+ */
+export interface NcfArchitecture extends FusedNetSpec {
   /** Model name for messages, e.g. "NeuMF". */
   model: string;
-  nUsers: number;
-  nItems: number;
   tables: TableDef[];
-  /** GMF branch: element-wise product of a user row and an item row. */
-  gmf: { user: string; item: string } | null;
-  /** MLP branch: concatenated rows of `inputs`, then `layers` (ReLU each). */
-  mlp: { inputs: string[]; layers: DenseLayerDef[] } | null;
-  head: HeadDef;
 }
 
 /** One parameter of an architecture. */
