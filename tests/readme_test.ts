@@ -4,7 +4,7 @@
  * rerun of `reproduce` fails here until `deno task readme` is run).
  */
 import { assert, assertEquals } from "./_assert.ts";
-import { replaceBlock } from "../cli/readme.ts";
+import { readBlock, replaceBlock } from "../cli/readme.ts";
 
 const root = new URL("..", import.meta.url);
 
@@ -36,12 +36,7 @@ function tableCells(markdown: string): string[][] {
 Deno.test("the README's main table is the one in results/reproduce/tables/main.md", async () => {
   const readme = await Deno.readTextFile(new URL("README.md", root));
   const table = await Deno.readTextFile(new URL("results/reproduce/tables/main.md", root));
-  const begin = "<!-- BEGIN generated:main-table -->";
-  const end = "<!-- END generated:main-table -->";
-  const a = readme.indexOf(begin);
-  const b = readme.indexOf(end);
-  assert(a >= 0 && b > a, "README.md lacks the generated main-table block");
-  const shown = tableCells(readme.slice(a + begin.length, b));
+  const shown = tableCells(readBlock(readme, "main-table"));
   const expected = tableCells(table);
   assert(expected.length > 2, "results/reproduce/tables/main.md has no table rows");
   assertEquals(shown, expected, "README.md is stale: run `deno task readme`");
