@@ -10,6 +10,8 @@
  *   --dry-run         print the resolved config and the runs (with their status); run nothing
  *   --shard i/n       run only shard i of n (1-based); shards share the results folder
  *   --out DIR         results root (default: results)
+ *   --fresh           recompute every run: the experiment's folder is moved to
+ *                     <out>/tmp/previous/<name>-<time>/ first (nothing is deleted)
  *   --fail-fast       stop at the first failed run
  *   --no-tables       do not write tables and figures at the end
  *   --list-models     print the model registry with each model's parameters
@@ -40,7 +42,8 @@ import type { ProgressSink } from "../lib/util/progress.ts";
 import { describeSchema, type Schema } from "../lib/util/schema.ts";
 
 const USAGE = `usage: deno task experiment experiments/<name>.jsonc [--set key=value]... [--seeds N]
-                                  [--dry-run] [--shard i/n] [--out DIR] [--fail-fast] [--no-tables]
+                                  [--dry-run] [--shard i/n] [--out DIR] [--fresh] [--fail-fast]
+                                  [--no-tables]
        deno task experiment --list-models | --schema`;
 
 /** The config reference: every section's keys as markdown tables (generated from the schemas). */
@@ -110,6 +113,7 @@ export async function experimentMain(
         "dry-run": { type: "boolean" },
         shard: { type: "string" },
         out: { type: "string" },
+        fresh: { type: "boolean" },
         "fail-fast": { type: "boolean" },
         "no-tables": { type: "boolean" },
         "list-models": { type: "boolean" },
@@ -184,6 +188,7 @@ export async function experimentMain(
       summary = await runExperiment(plan, env, {
         resultsRoot,
         shard,
+        fresh: v.fresh,
         failFast: v["fail-fast"],
         signal: controller.signal,
         log: err,

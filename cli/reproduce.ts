@@ -8,6 +8,8 @@
  * model and seed under `<out>/reproduce/runs/`, and the main table (mean ± std over seeds,
  * best in bold, significance against NeuMF) under `<out>/reproduce/tables/`, printed at
  * the end. Resumable: run it again after an interruption and finished runs are kept.
+ * `results/reproduce/` ships with the runs behind the README's table, so a plain
+ * `reproduce` only rebuilds the table from them; `--fresh` recomputes every run.
  *
  * It is the experiment `experiments/reproduce.jsonc` (`--quick`:
  * `experiments/reproduce_quick.jsonc`); `deno task experiment` runs it the same way.
@@ -21,6 +23,10 @@
  *   --models LIST    comma-separated subset of the model labels (default all)
  *   --set key=value  any config override (repeatable), e.g. --set train.epochs=10
  *   --out DIR        results root (default: results)
+ *   --fresh          recompute every run: earlier results of the experiment are moved to
+ *                    <out>/tmp/previous/<name>-<time>/ first (nothing is deleted); then
+ *                    `git diff results/reproduce/tables` shows any difference from the
+ *                    shipped numbers
  *   --dry-run        print the runs and exit
  *
  * Data is found through DSER_DATA_DIR, then the data/ cache, then downloaded.
@@ -38,7 +44,7 @@ import { formatDuration } from "../lib/util/progress.ts";
 import { parseSeeds } from "./experiment.ts";
 
 const USAGE = `usage: deno task reproduce [--dataset ml-100k] [--quick] [--seeds N] [--models A,B]
-                        [--set key=value]... [--out results] [--dry-run]`;
+                        [--set key=value]... [--out results] [--fresh] [--dry-run]`;
 
 interface Options {
   dataset?: DatasetName;
@@ -47,6 +53,7 @@ interface Options {
   models?: string[];
   sets: string[];
   out: string;
+  fresh: boolean;
   dryRun: boolean;
 }
 
@@ -59,6 +66,7 @@ function parseOptions(args: string[]): Options | null {
       seeds: { type: "string" },
       quick: { type: "boolean", default: false },
       out: { type: "string", default: "results" },
+      fresh: { type: "boolean", default: false },
       models: { type: "string" },
       set: { type: "string", multiple: true },
       "dry-run": { type: "boolean", default: false },
@@ -88,6 +96,7 @@ function parseOptions(args: string[]): Options | null {
     models: values.models?.split(",").map((m) => m.trim()).filter(Boolean),
     sets: values.set ?? [],
     out: values.out,
+    fresh: values.fresh,
     dryRun: values["dry-run"],
   };
 }
@@ -121,6 +130,7 @@ async function main(args: string[]): Promise<number> {
       models: opts.models,
       sets: opts.sets,
       out: opts.out,
+      fresh: opts.fresh,
       dryRun: opts.dryRun,
       signal: controller.signal,
       log: (s) => console.error(s),

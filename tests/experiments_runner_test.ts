@@ -82,6 +82,53 @@ Deno.test("runner: runs every run once, shares data and embeddings, a rerun skip
   }
 });
 
+Deno.test("runner: fresh moves earlier results aside and recomputes every run", async () => {
+  const tmp = await tempDir();
+  try {
+    const env = fakeEnv();
+    const plan = planExperiment({ ...tinySweepConfig, seeds: [1] }, env);
+    await runExperiment(plan, env, { resultsRoot: tmp.path, log: quiet, progress: silent });
+    const before = await finishedAt(tmp.path, plan);
+    const lines: string[] = [];
+    const s = await runExperiment(plan, env, {
+      resultsRoot: tmp.path,
+      fresh: true,
+      log: (l) => lines.push(l),
+      progress: silent,
+    });
+    assertEquals([s.ran.length, s.skipped], [3, 0]);
+    const after = await finishedAt(tmp.path, plan);
+    for (const [id, t] of before) assert(after.get(id) !== t, `${id} was recomputed`);
+    // The earlier folder is intact under tmp/previous/, and the log says where it went.
+    const previous = [...Deno.readDirSync(join(tmp.path, "tmp", "previous"))].map((e) => e.name);
+    assertEquals(previous.length, 1);
+    assert(previous[0].startsWith(`${plan.name}-`), previous[0]);
+    const moved = join(tmp.path, "tmp", "previous", previous[0]);
+    const movedRoot = join(tmp.path, "tmp", "previous");
+    for (const r of plan.runs) {
+      const m = JSON.parse(
+        await Deno.readTextFile(join(moved, "runs", r.id, "metrics.json")),
+      );
+      assertEquals(m.finishedAt, before.get(r.id));
+    }
+    assert(lines.some((l) => l.includes(movedRoot)), lines.join("\n"));
+    // A shard of several cannot move the folder the other shards share.
+    await assertThrowsMatching(
+      () =>
+        runExperiment(plan, env, {
+          resultsRoot: tmp.path,
+          fresh: true,
+          shard: { index: 0, count: 2 },
+          log: quiet,
+          progress: silent,
+        }),
+      /--fresh cannot be combined with --shard 1\/2/,
+    );
+  } finally {
+    await tmp.remove();
+  }
+});
+
 Deno.test("runner: a partial run is redone, finished ones are kept, more seeds extend", async () => {
   const tmp = await tempDir();
   try {

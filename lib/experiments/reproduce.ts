@@ -32,6 +32,8 @@ export interface ReproduceOptions {
   out?: string;
   /** Plan only: nothing runs. */
   dryRun?: boolean;
+  /** Recompute every run (earlier results are moved aside; see RunOptions.fresh). */
+  fresh?: boolean;
   signal?: AbortSignal;
   progress?: ProgressSink;
   log?: (line: string) => void;
@@ -153,6 +155,7 @@ export async function reproduce(
   if (opts.dryRun) return { plan, summary: null };
   const summary = await runExperiment(plan, env, {
     resultsRoot: opts.out ?? "results",
+    fresh: opts.fresh,
     signal: opts.signal,
     progress: opts.progress,
     log: opts.log,

@@ -51,6 +51,12 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Lock heartbeat age (s) after which a lock from another host counts as abandoned. */
   staleLockAfterS?: number;
+  /**
+   * Recompute every run: an existing experiment folder is first moved (never deleted) to
+   * `<resultsRoot>/tmp/previous/<name>-<UTC time>/`. Not with a shard of several: the other
+   * shards share the folder.
+   */
+  fresh?: boolean;
 }
 
 /** What a sweep did. */
@@ -101,6 +107,38 @@ export function isDiskError(err: unknown): boolean {
     e = e.cause as typeof e;
   }
   return false;
+}
+
+/**
+ * Moves `<root>/<name>/` to `<root>/tmp/previous/<name>-<UTC time>/` so that every run is
+ * recomputed and nothing earlier is lost (see {@link RunOptions.fresh}).
+ */
+async function moveAside(
+  root: string,
+  name: string,
+  shard: Shard | null,
+  log: (line: string) => void,
+): Promise<void> {
+  if (shard && shard.count > 1) {
+    throw new ConfigError(
+      `--fresh cannot be combined with --shard ${shard.index + 1}/${shard.count}: the other ` +
+        `shards share ${experimentDir(root, name)}; move it aside once, then start the shards`,
+    );
+  }
+  const dir = experimentDir(root, name);
+  if (!(await exists(dir))) return;
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const parent = join(root, "tmp", "previous");
+  const target = join(parent, `${name}-${stamp}`);
+  try {
+    await Deno.mkdir(parent, { recursive: true });
+    await Deno.rename(dir, target);
+  } catch (err) {
+    throw new SweepAborted(`--fresh: cannot move ${dir} to ${target}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  log(`--fresh: earlier results of ${name} moved to ${target}; every run is recomputed`);
 }
 
 /** Runs of the plan whose metrics.json exists (checking each one's layout version). */
@@ -185,6 +223,7 @@ export async function runExperiment(
   const root = opts.resultsRoot ?? "results";
   const log = opts.log ?? ((s: string) => console.error(s));
   const dir = experimentDir(root, plan.name);
+  if (opts.fresh) await moveAside(root, plan.name, opts.shard ?? null, log);
   // Refuse a folder of another layout before touching anything in it.
   const previous = await readManifest(root, plan.name);
   const finished = await finishedRuns(plan, root);
@@ -238,6 +277,9 @@ export async function runExperiment(
     `experiment ${plan.name}: ${plan.runs.length} runs${shardText}, ` +
       `${summary.skipped} already finished, ${todo.length} to run -> ${dir}`,
   );
+  if (todo.length === 0 && mine.length > 0) {
+    log(`nothing to run: every run is finished (--fresh recomputes them)`);
+  }
 
   // Data and embeddings are shared by runs with the same settings (and seed).
   const dataCache = new Map<string, PreparedData>();
