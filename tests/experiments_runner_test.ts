@@ -28,6 +28,14 @@ async function finishedAt(root: string, plan: ExperimentPlan): Promise<Map<strin
   return out;
 }
 
+/** Runs the one-seed tiny sweep into `root`; returns it with each run's finish time. */
+async function runTinyOnce(root: string) {
+  const env = fakeEnv();
+  const plan = planExperiment({ ...tinySweepConfig, seeds: [1] }, env);
+  await runExperiment(plan, env, { resultsRoot: root, log: quiet, progress: silent });
+  return { env, plan, before: await finishedAt(root, plan) };
+}
+
 Deno.test("runner: runs every run once, shares data and embeddings, a rerun skips all", async () => {
   const tmp = await tempDir();
   try {
@@ -85,10 +93,7 @@ Deno.test("runner: runs every run once, shares data and embeddings, a rerun skip
 Deno.test("runner: fresh moves earlier results aside and recomputes every run", async () => {
   const tmp = await tempDir();
   try {
-    const env = fakeEnv();
-    const plan = planExperiment({ ...tinySweepConfig, seeds: [1] }, env);
-    await runExperiment(plan, env, { resultsRoot: tmp.path, log: quiet, progress: silent });
-    const before = await finishedAt(tmp.path, plan);
+    const { env, plan, before } = await runTinyOnce(tmp.path);
     const lines: string[] = [];
     const s = await runExperiment(plan, env, {
       resultsRoot: tmp.path,
@@ -132,10 +137,7 @@ Deno.test("runner: fresh moves earlier results aside and recomputes every run", 
 Deno.test("runner: a partial run is redone, finished ones are kept, more seeds extend", async () => {
   const tmp = await tempDir();
   try {
-    const env = fakeEnv();
-    const plan = planExperiment({ ...tinySweepConfig, seeds: [1] }, env);
-    await runExperiment(plan, env, { resultsRoot: tmp.path, log: quiet, progress: silent });
-    const before = await finishedAt(tmp.path, plan);
+    const { env, plan, before } = await runTinyOnce(tmp.path);
     // Simulate an interrupted run: metrics.json gone, a stale temp file and epoch left.
     const victim = runDir(tmp.path, plan.name, plan.runs[1].id);
     await Deno.remove(join(victim, "metrics.json"));
