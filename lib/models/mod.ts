@@ -80,7 +80,6 @@ export {
   features,
   FUSED_BACKEND,
   FUSED_KERNELS,
-  type FusedArchitecture,
   type FusedNcfHost,
   FusedNetwork,
   gmfArchitecture,

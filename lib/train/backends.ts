@@ -29,7 +29,6 @@ import {
   type BackendName,
   FUSED_BACKEND,
   FUSED_KERNELS,
-  type FusedArchitecture,
   type FusedNcfHost,
 } from "../models/mod.ts";
 import { ConfigError } from "../util/errors.ts";
@@ -184,11 +183,8 @@ async function registerFused(): Promise<void> {
       // Silence the CPU backend's "install tfjs-node" hint: training here is not tfjs-CPU bound.
       (this as unknown as { firstUse: boolean }).firstUse = false;
     }
-    async createNcf(arch: FusedArchitecture, opts: { threads?: number }): Promise<number> {
-      // The model layer's description is the kernels' spec: the two layers do not import
-      // each other, so this assignment is where the compiler checks that they agree.
-      const spec: FusedNetSpec = arch;
-      const engine = await FusedNcfEngine.create(spec, {
+    async createNcf(arch: FusedNetSpec, opts: { threads?: number }): Promise<number> {
+      const engine = await FusedNcfEngine.create(arch, {
         threads: opts.threads && opts.threads > 0 ? opts.threads : undefined,
       });
       const id = this.#next++;

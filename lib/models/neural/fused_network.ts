@@ -20,13 +20,13 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { FusedNetSpec } from "../../kernels/mod.ts";
 import { ConfigError } from "../../util/errors.ts";
 import {
   checkArchitecture,
   type NcfArchitecture,
   type ParamDef,
   parameterDefs,
-  type TableDef,
 } from "./architecture.ts";
 import type {
   NcfNetwork,
@@ -48,15 +48,10 @@ export const FUSED_KERNELS = {
   grads: "DserNcfGradients",
 } as const;
 
-/** The part of an architecture the kernels need (no model name, no initial values). */
-export type FusedArchitecture = Omit<NcfArchitecture, "tables" | "model"> & {
-  tables: Omit<TableDef, "values">[];
-};
-
 /** What the fused tfjs backend offers besides its kernels: engine lifetime. */
 export interface FusedNcfHost {
   /** Builds an engine for the architecture (weights zero) and returns its id. */
-  createNcf(arch: FusedArchitecture, opts: { threads?: number }): Promise<number>;
+  createNcf(arch: FusedNetSpec, opts: { threads?: number }): Promise<number>;
   /** Threads an engine uses. */
   ncfThreads(id: number): number;
   /** Stops an engine's workers and frees it. */
@@ -102,7 +97,9 @@ export class FusedNetwork implements NcfNetwork {
       );
     }
     const host = tf.backend() as unknown as FusedNcfHost;
-    const spec: FusedArchitecture = {
+    // The kernels' spec without the model name and the tables' initial values: those go in
+    // through setParams below, not through the engine's constructor.
+    const spec: FusedNetSpec = {
       nUsers: arch.nUsers,
       nItems: arch.nItems,
       tables: arch.tables.map((t) => ({

@@ -53,10 +53,4 @@ export type {
   TrainBatchesResult,
 } from "./network.ts";
 export { TfjsNetwork } from "./tfjs_network.ts";
-export {
-  FUSED_BACKEND,
-  FUSED_KERNELS,
-  type FusedArchitecture,
-  type FusedNcfHost,
-  FusedNetwork,
-} from "./fused_network.ts";
+export { FUSED_BACKEND, FUSED_KERNELS, type FusedNcfHost, FusedNetwork } from "./fused_network.ts";
